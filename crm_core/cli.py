@@ -188,6 +188,45 @@ def init() -> None:
     "--host", "bind", default="127.0.0.1", show_default=True, help="Address to bind."
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Prepare the demo database, then stop.")
+def demo(bind: str, port: int, no_serve: bool) -> None:
+    """Create a demo database with generated data and serve it.
+
+    The database is an SQLite file in the data folder (./crm-data unless
+    CRM_DATA_DIR or CRM_DATABASE_URL say otherwise); run again, it is reused.
+    """
+    from . import demo as demo_data
+
+    host = load_host()
+    for line in host.upgrade():
+        click.echo(line)
+    if demo_data.has_demo_data(host):
+        click.echo("demo data already loaded")
+    else:
+        context = demo_data.load(host)
+        click.echo(
+            f"loaded generated demo data: {len(context.customers)} customers "
+            f"(tagged {demo_data.DEMO_TAG!r})"
+        )
+    email, password = ensure_admin(host)
+    login = (
+        f"{email} / {password}" if password else f"{email} (password as printed before)"
+    )
+    click.echo(f"open http://{bind}:{port}/ and log in as {login}")
+    click.echo(
+        "demo agents: nils.north@demo.example.com and others, password 'demo-password'"
+    )
+    if not no_serve:
+        from .app import create_app
+
+        _serve(create_app(host=host), host, bind, port)
+
+
+@main.command()
+@click.option(
+    "--host", "bind", default="127.0.0.1", show_default=True, help="Address to bind."
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 def serve(bind: str, port: int) -> None:
     """Serve the web pages and API (with the in-process worker)."""
     from .app import create_app

@@ -409,17 +409,13 @@ IDEMPOTENCY_KEY = header(
     "Up to 200 characters; a retry with the same key and body gets the first "
     "response again instead of a second write",
 )
-LIST_PARAMETERS = [
-    {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1}},
-    {"in": "query", "name": "cursor", "schema": {"type": "string"}},
-]
 ETAG_HEADER = {
     "ETag": {"description": "The record's version", "schema": {"type": "string"}}
 }
-CREATED_HEADERS = {
-    **ETAG_HEADER,
-    "Location": {"description": "The new record's URL", "schema": {"type": "string"}},
+LOCATION_HEADER = {
+    "Location": {"description": "The new record's URL", "schema": {"type": "string"}}
 }
+CREATED_HEADERS = {**ETAG_HEADER, **LOCATION_HEADER}
 
 
 def json_body(schema: type[Schema], description: str) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from ..customers import PUBLIC_COLUMNS, InvalidInput, NotFound
 from ..linked import load_input
 from ..listing import RESERVED
 from .base import (
-    CREATED_HEADERS,
     IDEMPOTENCY_KEY,
+    LOCATION_HEADER,
     ApiBlueprint,
     Conflict,
     crm_host,
@@ -54,7 +54,7 @@ def make_blueprint() -> ApiBlueprint:
             parameters=[IDEMPOTENCY_KEY],
             requestBody=json_body(NewFieldSchema, "The field (needs 'admin.fields')"),
         )
-        @blp.response(201, FieldSchema, headers=CREATED_HEADERS)
+        @blp.response(201, FieldSchema, headers=LOCATION_HEADER)
         @blp.problems(400, 403, 409, 422)
         def post(self) -> Response:
             """Declare a custom field on customers"""

@@ -116,3 +116,25 @@ def test_every_post_route_honours_the_key(admin, new_customer):
         again = admin.post(API + path, json=body, headers=headers)
         assert first.status_code == 201, first.get_json()
         assert (again.status_code, again.get_json()) == (201, first.get_json())
+
+
+def test_a_key_committed_by_a_concurrent_request_is_replayed(
+    admin, crm_host, monkeypatch
+):
+    """When another request commits the key first, its response is replayed."""
+    from crm_core.api import idempotency
+
+    headers = {"Idempotency-Key": "raced"}
+    first = admin.post(f"{API}/customers", json={"name": "Racer"}, headers=headers)
+    real, calls = idempotency._stored, []
+
+    def miss_first(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(idempotency, "_stored", miss_first)
+    again = admin.post(f"{API}/customers", json={"name": "Racer"}, headers=headers)
+    assert again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert len(calls) == 2
+    assert count(crm_host, schema.customer) == 1
