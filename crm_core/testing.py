@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import types
 import uuid
 from collections.abc import Callable, Iterator
@@ -105,11 +106,13 @@ def _make_template(engine: str, names: tuple[str, ...], extra: list[object]) -> 
     from .host import Host
 
     if engine == "sqlite":
-        folder = Path(os.environ.get("CRM_TEST_TEMPLATE_DIR", "")) or None
-        import tempfile
-
-        folder = folder or Path(tempfile.mkdtemp(prefix="crm-template-"))
-        path = folder / f"template-{uuid.uuid4().hex[:8]}.sqlite3"
+        configured = os.environ.get("CRM_TEST_TEMPLATE_DIR")
+        folder = (
+            Path(configured)
+            if configured
+            else Path(tempfile.mkdtemp(prefix="crm-tpl-"))
+        )
+        path = (folder / f"template-{uuid.uuid4().hex[:8]}.sqlite3").resolve()
         url = f"sqlite:///{path}"
         result = str(path)
     else:

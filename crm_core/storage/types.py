@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import simplejson
@@ -47,14 +48,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def dumps(value: Any) -> str:
     """Serialise JSON keeping ``Decimal`` exact and dates as ISO strings."""
-    return simplejson.dumps(
-        value, use_decimal=True, default=_default, separators=(",", ":")
-    )
+    return _encode(value)
 
 
 def loads(text: str | bytes) -> Any:
     """Parse JSON, reading numbers with a fraction as ``Decimal``."""
-    return simplejson.loads(text, use_decimal=True)
+    return _decode(text.decode() if isinstance(text, bytes) else text)
 
 
 def _default(value: Any) -> Any:
@@ -68,3 +67,11 @@ def _default(value: Any) -> Any:
 def utcnow() -> datetime:
     """The current moment, zone-aware in UTC."""
     return datetime.now(UTC)
+
+
+# One encoder and decoder for the process: building them per call costs more
+# than the encoding itself on the outbox's hot path.
+_encode = simplejson.JSONEncoder(
+    use_decimal=True, default=_default, separators=(",", ":")
+).encode
+_decode = simplejson.JSONDecoder(parse_float=Decimal).decode
