@@ -134,7 +134,7 @@ def serve(
         app,
     ]
     process = subprocess.Popen(
-        command, env={**os.environ, **env}, cwd=cwd, start_new_session=True
+        command, env={**os.environ, **env}, cwd=cwd, process_group=0
     )
     return process, port
 

@@ -326,7 +326,7 @@ class ActivityService:
         )
         return self.get(connection, actor, activity_id)
 
-    # -- helpers ---------------------------------------------------------
+    # -- internals -------------------------------------------------------
 
     def _writable(
         self,

@@ -19,6 +19,7 @@ from flask_smorest import Api
 from . import auth, problems
 from .config import Config
 from .host import Host
+from .i18n import web as i18n_web
 
 log = logging.getLogger("crm_core")
 
@@ -46,9 +47,12 @@ def create_app(
         MAX_CONTENT_LENGTH=50 * 1024 * 1024,
     )
     app.extensions["crm"] = host
-    problems.init_app(app)
     auth.init_app(app)
+    # Languages: Flask-Babel over the plugins' catalogues (see crm_core.i18n).
+    i18n_web.init_app(app)
     api = Api(app, spec_kwargs={"info": {"description": "Strata CRM REST API"}})
+    # After the Api: flask-smorest registers its own error handler, ours wins.
+    problems.init_app(app)
     app.extensions["crm_api"] = api
     prefixes = Host.unique(
         host.plugins.collect("crm_api_blueprints"),
@@ -66,7 +70,11 @@ def create_app(
         "page blueprint",
     ):
         app.register_blueprint(contribution.value)
-    behind = host.pending_migrations()
+    try:
+        behind = host.pending_migrations()
+    except Exception:  # an unreachable database is reported by /api/v1/health
+        log.exception("could not check the database's migrations")
+        behind = []
     if behind:
         log.warning(
             "database is behind its migrations for %s; run 'crm db upgrade'",

@@ -21,7 +21,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from .problems import problem
-from .security import Actor, user_id_for_token
+from .security import Actor, actor_for_token
 
 csrf = CSRFProtect()
 
@@ -50,8 +50,7 @@ def init_app(app: Flask) -> None:
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             with host.db.connect() as connection:
-                user_id = user_id_for_token(connection, header[7:].strip())
-                g.actor = host.actor(connection, user_id) if user_id else None
+                g.actor = actor_for_token(connection, header[7:].strip())
             if g.actor is None:
                 return problem(
                     401,
@@ -64,8 +63,7 @@ def init_app(app: Flask) -> None:
         if user_id is not None:
             with host.db.connect() as connection:
                 actor = host.actor(connection, int(user_id))
-                epoch = _epoch(connection, int(user_id))
-            if actor is not None and epoch == session.get("epoch"):
+            if actor is not None and actor.session_epoch == session.get("epoch"):
                 g.actor, g.auth = actor, "session"
             else:
                 session.clear()
@@ -92,16 +90,6 @@ def init_app(app: Flask) -> None:
                 "send the X-CSRFToken header or use an API token",
             )
         return render_template("crm/error.html", error=error), 400
-
-
-def _epoch(connection: Any, user_id: int) -> int | None:
-    from sqlalchemy import select
-
-    from .storage import schema
-
-    return connection.execute(
-        select(schema.user.c.session_epoch).where(schema.user.c.id == user_id)
-    ).scalar()
 
 
 def log_in(user_id: int, epoch: int) -> None:

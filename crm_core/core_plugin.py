@@ -1,8 +1,19 @@
-"""The core's own contributions, registered like any plugin under the name ``core``."""
+"""The core's own contributions, registered like any plugin under the name ``core``.
+
+The shared services (mail, segments, search, ...) live in their own packages;
+each has a ``wiring`` module whose functions are named after the hooks they
+answer (``crm_tables``, ``crm_jobs``, ...). The core's hook implementations
+add their answers to the core's own, so a service is added by listing its
+wiring module in :data:`SERVICES`.
+"""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from .contract import PluginInfo, hookimpl
@@ -19,15 +30,65 @@ PLUGIN = PluginInfo(
 
 _ALL = {"admin": "all"}
 
+#: Wiring modules of the shared services, in the order their migrations run.
+SERVICES: tuple[str, ...] = tuple(
+    f"crm_core.{name}.wiring"
+    for name in (
+        "settings",
+        "files",
+        "outbound",
+        "mail",
+        "tasks",
+        "scores",
+        "segments",
+        "search",
+        "views",
+        "i18n",
+        "users",
+        "forms",
+    )
+)
+
+
+@cache
+def _services() -> tuple[ModuleType, ...]:
+    return tuple(importlib.import_module(name) for name in SERVICES)
+
+
+def _gather(hook: str, **kwargs: Any) -> list[Any]:
+    """Every service's answer to ``hook``, flattened."""
+    found: list[Any] = []
+    for module in _services():
+        function = getattr(module, hook, None)
+        if function is None:
+            continue
+        wanted = inspect.signature(function).parameters
+        result = function(**{k: v for k, v in kwargs.items() if k in wanted})
+        if result is None:
+            continue
+        found.extend(result if isinstance(result, list | tuple) else [result])
+    return found
+
+
+def _notify(hook: str, **kwargs: Any) -> None:
+    """Call every service's ``hook`` function, in service order."""
+    for module in _services():
+        function = getattr(module, hook, None)
+        if function is not None:
+            function(**kwargs)
+
 
 @hookimpl
 def crm_migrations() -> Any:
-    return MigrationSource("core", Path(__file__).parent / "migrations")
+    return [
+        MigrationSource("core", Path(__file__).parent / "migrations"),
+        *_gather("crm_migrations"),
+    ]
 
 
 @hookimpl
 def crm_tables() -> Any:
-    return list(schema.metadata.sorted_tables)
+    return [*schema.metadata.sorted_tables, *_gather("crm_tables")]
 
 
 @hookimpl
@@ -79,6 +140,7 @@ def crm_permissions() -> Any:
         ),
         Permission("admin.users", "Manage users, teams and tokens", _ALL),
         Permission("admin.fields", "Declare custom fields", _ALL),
+        *_gather("crm_permissions"),
     ]
 
 
@@ -86,19 +148,22 @@ def crm_permissions() -> Any:
 def crm_api_blueprints() -> Any:
     from .api import blueprints
 
-    return blueprints()
+    return [*blueprints(), *_gather("crm_api_blueprints")]
 
 
 @hookimpl
 def crm_page_blueprints() -> Any:
     from .web import blueprints
 
-    return blueprints()
+    return [*blueprints(), *_gather("crm_page_blueprints")]
 
 
 @hookimpl
 def crm_navigation() -> Any:
-    return [NavItem("Customers", "pages.customers", "customer.read", order=10)]
+    return [
+        NavItem("Customers", "pages.customers", "customer.read", order=10),
+        *_gather("crm_navigation"),
+    ]
 
 
 @hookimpl
@@ -106,7 +171,7 @@ def crm_record_types() -> Any:
     from .importing.activity_records import ACTIVITIES
     from .importing.customer_records import CUSTOMERS
 
-    return [CUSTOMERS, ACTIVITIES]
+    return [CUSTOMERS, ACTIVITIES, *_gather("crm_record_types")]
 
 
 @hookimpl
@@ -114,8 +179,34 @@ def crm_demo_data(demo: Any) -> None:
     from .demo import core_demo_data
 
     core_demo_data(demo)
+    _notify("crm_demo_data", demo=demo)
 
 
 @hookimpl
 def crm_relation_policies() -> Any:
-    return list(CORE_POLICIES)
+    return [*CORE_POLICIES, *_gather("crm_relation_policies")]
+
+
+@hookimpl
+def crm_jobs() -> Any:
+    return _gather("crm_jobs")
+
+
+@hookimpl
+def crm_schedules() -> Any:
+    return _gather("crm_schedules")
+
+
+@hookimpl
+def crm_event_subscriptions() -> Any:
+    return _gather("crm_event_subscriptions")
+
+
+@hookimpl
+def crm_cli_commands() -> Any:
+    return _gather("crm_cli_commands")
+
+
+@hookimpl
+def crm_data_sources() -> Any:
+    return _gather("crm_data_sources")

@@ -8,13 +8,14 @@ SQL for filtering on both SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import fields as mf
 from marshmallow import validate
-from sqlalchemy import Connection, select
+from sqlalchemy import BigInteger, Connection, cast, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from .contributions import FieldSpec, FieldType
@@ -66,7 +67,9 @@ def marshmallow_field(spec: FieldSpec) -> mf.Field:
     if spec.type is FieldType.TEXT:
         return mf.String(validate=validate.Length(max=10_000), **common)
     if spec.type is FieldType.INTEGER:
-        return mf.Integer(strict=True, **common)
+        return mf.Integer(
+            strict=True, validate=validate.Range(-(2**63), 2**63 - 1), **common
+        )
     if spec.type is FieldType.DECIMAL:
         return mf.Decimal(places=None, allow_nan=False, as_string=True, **common)
     if spec.type is FieldType.BOOLEAN:
@@ -102,7 +105,8 @@ def sql_value(spec: FieldSpec, document: Any) -> ColumnElement[Any]:
     """The field's value extracted from a JSON ``document`` column, typed for comparison."""
     item = document[spec.name]
     if spec.type is FieldType.INTEGER:
-        return item.as_integer()
+        # 64-bit: PostgreSQL's INTEGER cast would fail on values past 2**31.
+        return cast(item.as_string(), BigInteger)
     if spec.type is FieldType.DECIMAL:
         return item.as_numeric(28, 8)
     if spec.type is FieldType.BOOLEAN:
@@ -113,15 +117,27 @@ def sql_value(spec: FieldSpec, document: Any) -> ColumnElement[Any]:
 class FieldRegistry:
     """The custom fields in force: the plugins' plus the administrators'."""
 
+    #: How long fields read from the database are reused, in seconds. A field
+    #: an administrator declares in another process shows up after this.
+    CACHE_SECONDS = 2.0
+
     def __init__(self, declared: Iterable[tuple[str, FieldSpec]]) -> None:
         self._declared = {
             (spec.record_type, spec.name): (owner, spec) for owner, spec in declared
         }
+        self._cache: dict[str, tuple[float, dict[str, FieldSpec]]] = {}
 
     def for_type(
-        self, connection: Connection, record_type: str
+        self, connection: Connection, record_type: str, *, fresh: bool = False
     ) -> dict[str, FieldSpec]:
-        """Every field of ``record_type``, by name."""
+        """Every field of ``record_type``, by name.
+
+        ``fresh`` reads the database now and leaves the cache alone: use it
+        inside a transaction that declares fields and may still roll back.
+        """
+        cached = self._cache.get(record_type)
+        if not fresh and cached is not None and cached[0] > time.monotonic():
+            return dict(cached[1])
         found = {
             name: spec
             for (rtype, name), (_owner, spec) in self._declared.items()
@@ -133,7 +149,13 @@ class FieldRegistry:
         ).mappings()
         for row in rows:
             found.setdefault(row["name"], _spec_from_row(row))
-        return found
+        if not fresh:
+            self._cache[record_type] = (time.monotonic() + self.CACHE_SECONDS, found)
+        return dict(found)
+
+    def invalidate(self) -> None:
+        """Forget cached fields (after declaring or rolling back declarations)."""
+        self._cache.clear()
 
     def declare(
         self,
@@ -147,7 +169,9 @@ class FieldRegistry:
             raise FieldError(
                 f"{spec.name!r} is a built-in customer field; choose another name"
             )
-        existing = self.for_type(connection, spec.record_type).get(spec.name)
+        existing = self.for_type(connection, spec.record_type, fresh=True).get(
+            spec.name
+        )
         if existing is not None:
             if existing.type is spec.type:
                 return
@@ -169,6 +193,7 @@ class FieldRegistry:
                 created_at=utcnow(),
             )
         )
+        self.invalidate()
 
 
 def _spec_from_row(row: Mapping[Any, Any]) -> FieldSpec:

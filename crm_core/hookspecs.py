@@ -239,3 +239,18 @@ def crm_before_delete(record_type: str, ids: Any) -> Any:
 
     .. versionadded:: 1.0
     """
+
+
+# The shared services' specifications are part of the core's hook API.
+from .files.hookspecs import *  # noqa: E402, F403
+from .forms.hookspecs import *  # noqa: E402, F403
+from .i18n.hookspecs import *  # noqa: E402, F403
+from .mail.hookspecs import *  # noqa: E402, F403
+from .outbound.hookspecs import *  # noqa: E402, F403
+from .scores.hookspecs import *  # noqa: E402, F403
+from .search.hookspecs import *  # noqa: E402, F403
+from .segments.hookspecs import *  # noqa: E402, F403
+from .settings.hookspecs import *  # noqa: E402, F403
+from .tasks.hookspecs import *  # noqa: E402, F403
+from .users.hookspecs import *  # noqa: E402, F403
+from .views.hookspecs import *  # noqa: E402, F403

@@ -71,6 +71,8 @@ class Host:
             self._claimed("crm_schedules", "name"),
         )
         self.customers = CustomerService(self)
+        #: Shared services keep their per-host state here, keyed by service name.
+        self.extensions: dict[str, Any] = {}
 
     # -- plugin contributions ---------------------------------------------
 

@@ -292,7 +292,10 @@ def _convert_one(field: ListField, raw: str) -> Any:
     kind = field.type
     try:
         if kind is FieldType.INTEGER:
-            return int(raw)
+            number = int(raw)
+            if not -(2**63) <= number < 2**63:
+                raise ValueError("out of range")
+            return number
         if kind is FieldType.DECIMAL:
             return Decimal(raw)
         if kind is FieldType.BOOLEAN:
@@ -310,6 +313,7 @@ def _convert_one(field: ListField, raw: str) -> Any:
             moment = dt.datetime.fromisoformat(raw)
             if moment.tzinfo is None:
                 raise ValueError("no zone")
+            moment = moment.astimezone(dt.UTC)
             return moment if field.name in _CORE_CUSTOMER_FIELDS else moment.isoformat()
     except (ValueError, KeyError, InvalidOperation):
         raise ValueError(f"{raw!r} is not {_EXPECTED[kind]}") from None
@@ -319,7 +323,7 @@ def _convert_one(field: ListField, raw: str) -> Any:
 
 
 _EXPECTED = {
-    FieldType.INTEGER: "a whole number",
+    FieldType.INTEGER: "a whole number of at most 19 digits",
     FieldType.DECIMAL: "a number such as 12.50",
     FieldType.BOOLEAN: "true or false",
     FieldType.DATE: "a date (YYYY-MM-DD)",

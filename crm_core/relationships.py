@@ -312,7 +312,7 @@ class RelationshipService:
         )
         return self.get(connection, actor, relationship_id)
 
-    # -- helpers ---------------------------------------------------------
+    # -- internals -------------------------------------------------------
 
     def _check_sides(
         self, connection: Connection, actor: Actor, values: Mapping[str, Any]

@@ -48,6 +48,7 @@ class Actor:
     user: User | None
     role: Role
     teams: frozenset[int] = frozenset()
+    session_epoch: int = 0
 
     @property
     def id(self) -> int | None:
@@ -141,22 +142,45 @@ def load_user(row: Mapping[Any, Any]) -> User:
     )
 
 
-def load_actor(connection: Connection, user_id: int) -> Actor | None:
-    """The actor for an active user, or ``None`` when unknown or deactivated."""
-    row = (
-        connection.execute(select(schema.user).where(schema.user.c.id == user_id))
-        .mappings()
-        .first()
-    )
+def _actor_query() -> Any:
+    u, r = schema.user, schema.role
+    return select(
+        u, r.c.label.label("role_label"), r.c.grants.label("role_grants")
+    ).join(r, r.c.name == u.c.role)
+
+
+def _actor(connection: Connection, row: Mapping[Any, Any] | None) -> Actor | None:
     if row is None or not row["is_active"]:
         return None
-    role_row = (
-        connection.execute(select(schema.role).where(schema.role.c.name == row["role"]))
-        .mappings()
-        .one()
+    role = Role(row["role"], row["role_label"], row["role_grants"])
+    # The team subtree costs a query; only roles with a team-wide grant need it.
+    needs_teams = any(scope == Scope.TEAM.value for scope in role.grants.values())
+    teams = team_subtree(connection, row["team_id"]) if needs_teams else frozenset()
+    return Actor(load_user(row), role, teams, int(row["session_epoch"]))
+
+
+def load_actor(connection: Connection, user_id: int) -> Actor | None:
+    """The actor for an active user, or ``None`` when unknown or deactivated."""
+    query = _actor_query().where(schema.user.c.id == user_id)
+    return _actor(connection, connection.execute(query).mappings().first())
+
+
+def actor_for_token(connection: Connection, token: str) -> Actor | None:
+    """The actor of a valid, unrevoked, unexpired API token, in one query."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    t = schema.api_token
+    query = (
+        _actor_query()
+        .add_columns(t.c.expires_at.label("token_expires_at"))
+        .join(t, t.c.user_id == schema.user.c.id)
+        .where(t.c.digest == token_digest(token), t.c.revoked_at.is_(None))
     )
-    role = Role(role_row["name"], role_row["label"], role_row["grants"])
-    return Actor(load_user(row), role, team_subtree(connection, row["team_id"]))
+    row = connection.execute(query).mappings().first()
+    if row is not None and row["token_expires_at"] is not None:
+        if row["token_expires_at"] <= utcnow():
+            return None
+    return _actor(connection, row)
 
 
 def hash_password(password: str) -> str:

@@ -97,7 +97,11 @@ def crm_database_url(
     name = f"crm_test_{uuid.uuid4().hex[:12]}"
     _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
-        yield str(make_url(os.environ[POSTGRES_ENV]).set(database=name))
+        yield (
+            make_url(os.environ[POSTGRES_ENV])
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
     finally:
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -118,7 +122,11 @@ def _make_template(engine: str, names: tuple[str, ...], extra: list[object]) -> 
     else:
         result = f"crm_template_{uuid.uuid4().hex[:8]}"
         _pg_admin(f'CREATE DATABASE "{result}"')
-        url = str(make_url(os.environ[POSTGRES_ENV]).set(database=result))
+        url = (
+            make_url(os.environ[POSTGRES_ENV])
+            .set(database=result)
+            .render_as_string(hide_password=False)
+        )
     host = Host(_config(url, names), plugins=extra)
     try:
         host.upgrade()
@@ -239,6 +247,27 @@ def crm_api(
         who = crm_user(role, **user)
         client = crm_app.test_client()
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {who['token']}"
+        client.user = who
+        return client
+
+    return make
+
+
+@pytest.fixture
+def crm_client(
+    crm_app: Any, crm_user: Callable[..., dict[str, Any]]
+) -> Callable[..., Any]:
+    """A test client signed in to the pages as a new user with ``role``.
+
+    Forms need the CSRF token of the page they come from, as in a browser.
+    """
+
+    def make(role: str = "admin", **user: Any) -> Any:
+        who = crm_user(role, **user)
+        client = crm_app.test_client()
+        with client.session_transaction() as session:
+            session["uid"] = who["id"]
+            session["epoch"] = 0
         client.user = who
         return client
 

@@ -86,7 +86,6 @@ class ApiBlueprint(Blueprint):
     def register_views_in_doc(
         self, api: Any, app: Flask, spec: Any, *, name: str, parameters: Any
     ) -> None:
-        _keep_problem_handlers(app)
         _register_components(spec)
         super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
 
@@ -147,18 +146,6 @@ def _register_components(spec: Any) -> None:
             },
         )
         spec.options.setdefault("security", [{BEARER: []}])
-
-
-def _keep_problem_handlers(app: Flask) -> None:
-    """Put the problem handlers back above flask-smorest's JSON error handler.
-
-    ``Api`` installs its own handler for HTTP errors after the host installed
-    the problem handlers; without this, an unknown API path would answer in
-    flask-smorest's format.
-    """
-    if not app.extensions.get("crm_api_problems"):
-        problems.init_app(app)
-        app.extensions["crm_api_problems"] = True
 
 
 # -- error handlers ---------------------------------------------------------

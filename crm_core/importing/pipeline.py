@@ -108,6 +108,7 @@ def run_import(host: Host, actor: Actor, request: ImportRequest) -> ImportReport
             if report.error_count or request.dry_run:
                 raise _Rollback
     except _Rollback:
+        host.fields.invalidate()
         report.status = "refused" if report.error_count else "dry-run"
         report.import_id = None
         _record(host, actor, request, report)
@@ -351,7 +352,7 @@ def _run(
                 {"row": None, "column": spec.name, "message": str(error)}
             )
     specs = (
-        host.fields.for_type(connection, record_type.custom_fields)
+        host.fields.for_type(connection, record_type.custom_fields, fresh=True)
         if record_type.custom_fields
         else {}
     )

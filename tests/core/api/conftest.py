@@ -1,4 +1,4 @@
-"""Helpers for the API tests: clients by role, customers and custom fields."""
+"""Fixtures for the API tests: clients by role, customers and custom fields."""
 
 from __future__ import annotations
 

@@ -158,3 +158,10 @@ def test_a_changed_session_epoch_signs_the_browser_out(admin, crm_host):
             .values(session_epoch=schema.user.c.session_epoch + 1)
         )
     assert admin.get("/customers").status_code == 302
+
+
+def test_signed_in_client_fixture_opens_pages_by_role(crm_client):
+    """crm_client gives a page session for a role; viewers read but cannot create."""
+    viewer = crm_client("viewer")
+    assert viewer.get("/customers").status_code == 200
+    assert viewer.get("/customers/new").status_code == 403

@@ -1,0 +1,1 @@
+"""How the mail service plugs into the core: functions named after the hooks they answer."""

@@ -1,0 +1,1 @@
+"""Hook specifications of the scores service (re-exported by crm_core.hookspecs)."""

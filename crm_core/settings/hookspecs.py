@@ -1,0 +1,1 @@
+"""Hook specifications of the settings service (re-exported by crm_core.hookspecs)."""

@@ -1,0 +1,1 @@
+"""How the settings service plugs into the core: functions named after the hooks they answer."""

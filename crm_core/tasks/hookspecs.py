@@ -1,0 +1,1 @@
+"""Hook specifications of the tasks service (re-exported by crm_core.hookspecs)."""
