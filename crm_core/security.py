@@ -16,7 +16,16 @@ from typing import Any
 import attrs
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, Connection, Table, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    bindparam,
+    false,
+    or_,
+    select,
+    true,
+)
 
 from .contributions import Permission
 from .entities import Role, Scope, User
@@ -159,24 +168,32 @@ def _actor(connection: Connection, row: Mapping[Any, Any] | None) -> Actor | Non
     return Actor(load_user(row), role, teams, int(row["session_epoch"]))
 
 
+# Built once: every request runs one of these, and building the expression
+# costs more than executing the cached compiled statement.
+_BY_USER = _actor_query().where(schema.user.c.id == bindparam("user_id"))
+_BY_TOKEN = (
+    _actor_query()
+    .add_columns(schema.api_token.c.expires_at.label("token_expires_at"))
+    .join(schema.api_token, schema.api_token.c.user_id == schema.user.c.id)
+    .where(
+        schema.api_token.c.digest == bindparam("digest"),
+        schema.api_token.c.revoked_at.is_(None),
+    )
+)
+
+
 def load_actor(connection: Connection, user_id: int) -> Actor | None:
     """The actor for an active user, or ``None`` when unknown or deactivated."""
-    query = _actor_query().where(schema.user.c.id == user_id)
-    return _actor(connection, connection.execute(query).mappings().first())
+    row = connection.execute(_BY_USER, {"user_id": user_id}).mappings().first()
+    return _actor(connection, row)
 
 
 def actor_for_token(connection: Connection, token: str) -> Actor | None:
     """The actor of a valid, unrevoked, unexpired API token, in one query."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    t = schema.api_token
-    query = (
-        _actor_query()
-        .add_columns(t.c.expires_at.label("token_expires_at"))
-        .join(t, t.c.user_id == schema.user.c.id)
-        .where(t.c.digest == token_digest(token), t.c.revoked_at.is_(None))
-    )
-    row = connection.execute(query).mappings().first()
+    parameters = {"digest": token_digest(token)}
+    row = connection.execute(_BY_TOKEN, parameters).mappings().first()
     if row is not None and row["token_expires_at"] is not None:
         if row["token_expires_at"] <= utcnow():
             return None
