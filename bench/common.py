@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,13 +36,21 @@ def timed(work: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident memory so far, in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This address space's peak resident memory, in MB.
+
+    ``VmHWM`` rather than ``getrusage``: Linux keeps ``ru_maxrss`` across
+    ``exec``, so a spawned child would report its parent's peak.
+    """
+    return _status_mb("VmHWM:")
 
 
 def current_rss_mb() -> float:
+    return _status_mb("VmRSS:")
+
+
+def _status_mb(field: str) -> float:
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     return 0.0
