@@ -19,6 +19,7 @@ from flask_smorest import Api
 from . import auth, problems
 from .config import Config
 from .host import Host
+from .i18n import web as i18n_web
 
 log = logging.getLogger("crm_core")
 
@@ -47,6 +48,8 @@ def create_app(
     )
     app.extensions["crm"] = host
     auth.init_app(app)
+    # Languages: Flask-Babel over the plugins' catalogues (see crm_core.i18n).
+    i18n_web.init_app(app)
     api = Api(app, spec_kwargs={"info": {"description": "Strata CRM REST API"}})
     # After the Api: flask-smorest registers its own error handler, ours wins.
     problems.init_app(app)

@@ -26,7 +26,27 @@ from .security import Actor, actor_for_token
 csrf = CSRFProtect()
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-PUBLIC_ENDPOINTS = {"static", "pages.login", "pages.static", "api_health.health"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "pages.login",
+    "pages.static",
+    "api_health.health",
+    "mail_pages.unsubscribe",
+}
+# Languages, the user lifecycle and web forms: pages reached without signing in.
+PUBLIC_ENDPOINTS |= {
+    "i18n_pages.switch_language",
+    "users_public.accept_invitation",
+    "users_public.forgot_password",
+    "users_public.reset_password",
+    "forms_public.form",
+    "forms_public.submit",
+    "forms_public.confirm",
+    "forms_public.thanks",
+}
+#: Public endpoints that check a token of their own instead of the session's
+#: CSRF token: web forms posted from copies embedded on other sites.
+OWN_TOKEN_ENDPOINTS = {"forms_public.submit"}
 
 
 def current_actor() -> Actor:
@@ -68,7 +88,8 @@ def init_app(app: Flask) -> None:
             else:
                 session.clear()
         if g.auth == "session" and request.method in UNSAFE:
-            csrf.protect()
+            if request.endpoint not in OWN_TOKEN_ENDPOINTS:
+                csrf.protect()
         if g.actor is None and request.endpoint not in PUBLIC_ENDPOINTS:
             if request.path.startswith("/api/"):
                 return problem(

@@ -141,8 +141,16 @@ def db_revision(owner: str, message: str) -> None:
             f"no migrations owned by {owner!r} (known: {', '.join(sources)})",
             param_hint="OWNER",
         )
-    tables = [t for name, t in host.tables.items() if name.startswith(f"{owner}_")]
-    path = write_revision(host.db, sources[owner], tables, message)
+    # A table belongs to the longest owner name it starts with (core_mail_x is
+    # core_mail's, not core's).
+    by_length = sorted(sources, key=len, reverse=True)
+
+    def owner_of(name: str) -> str | None:
+        return next((o for o in by_length if name.startswith(f"{o}_")), None)
+
+    tables = [t for name, t in host.tables.items() if owner_of(name) == owner]
+    others = [t for t in host.tables.values() if t not in tables]
+    path = write_revision(host.db, sources[owner], tables, message, others)
     click.echo(f"wrote {path}" if path else "no changes")
 
 

@@ -17,7 +17,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 #: The hook API this host provides. Plugins declare the range they support.
-HOOK_API_VERSION = Version("1.0")
+HOOK_API_VERSION = Version("1.1")
 
 PROJECT = "crm"
 hookspec = pluggy.HookspecMarker(PROJECT)

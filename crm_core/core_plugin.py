@@ -210,3 +210,18 @@ def crm_cli_commands() -> Any:
 @hookimpl
 def crm_data_sources() -> Any:
     return _gather("crm_data_sources")
+
+
+@hookimpl
+def crm_settings() -> Any:
+    return _gather("crm_settings")
+
+
+@hookimpl
+def crm_customer_panels() -> Any:
+    return _gather("crm_customer_panels")
+
+
+@hookimpl
+def crm_host_started(host: Any) -> None:
+    _notify("crm_host_started", host=host)

@@ -206,6 +206,18 @@ def crm_demo_data(demo: Any) -> None:
     """
 
 
+@notify
+def crm_host_started(host: Any) -> None:
+    """A host has been made: its plugins are loaded and its services built.
+
+    Kind: notify, called base plugins first. Bind what needs the host in
+    every process (web, worker, command line), such as job functions that
+    read the database. Runs on every start; do no slow work here.
+
+    .. versionadded:: 1.1
+    """
+
+
 @first_result
 def crm_customer_owner(customer: Any, actor: Any) -> Any:
     """Choose the owner of a new customer that arrives without one.

@@ -73,6 +73,7 @@ class Host:
         self.customers = CustomerService(self)
         #: Shared services keep their per-host state here, keyed by service name.
         self.extensions: dict[str, Any] = {}
+        self.plugins.notify("crm_host_started", base_first=True, host=self)
 
     # -- plugin contributions ---------------------------------------------
 

@@ -49,12 +49,20 @@ def downgrade() -> None:
 
 
 def write_revision(
-    db: Database, source: MigrationSource, tables: Sequence[Table], message: str
+    db: Database,
+    source: MigrationSource,
+    tables: Sequence[Table],
+    message: str,
+    others: Sequence[Table] = (),
 ) -> Path | None:
-    """Write a revision file for the differences; ``None`` when there are none."""
+    """Write a revision file for the differences; ``None`` when there are none.
+
+    ``others`` are the tables of other owners that ``tables`` may refer to;
+    they are in the model so foreign keys resolve, and left out of the diff.
+    """
     owned = {table.name for table in tables}
     metadata = MetaData()
-    for table in tables:
+    for table in [*tables, *others]:
         table.to_metadata(metadata)
 
     def include(

@@ -1,1 +1,5 @@
-"""Hook specifications of the views service (re-exported by crm_core.hookspecs)."""
+"""Hook specifications of bulk actions and saved views (see crm_core.hookspecs).
+
+They add no hooks: bulk changes are checked by ``crm_validate_customers`` and
+``crm_before_delete`` like any other change, in batches.
+"""

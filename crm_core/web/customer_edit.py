@@ -14,13 +14,14 @@ from sqlalchemy import Connection, select
 
 from ..auth import current_actor
 from ..customers import InvalidInput, NotFound, VersionConflict
+from ..i18n import gettext, lazy_gettext, term
 from ..security import Actor, PermissionDenied
 from ..storage import schema
 from . import customer_form as cf
 from .customer_views import active_users, require
 from .shell import host, pages
 
-CONFLICT = (
+CONFLICT = lazy_gettext(
     "Someone else saved this customer while you were editing it. Your changes "
     "are not saved yet: the saved values are shown below and beside each field. "
     "Check them, then save again to keep yours."
@@ -55,7 +56,7 @@ def customer_new() -> Any:
         return page, 400
     except PermissionDenied as error:
         abort(403, str(error))
-    flash(f"{created['display_name']} was created.", "success")
+    flash(gettext("%(name)s was created.", name=created["display_name"]), "success")
     return redirect(url_for("pages.customer", customer_id=created["id"]))
 
 
@@ -106,13 +107,13 @@ def customer_edit(customer_id: int) -> Any:
         )
         return page, 400
     except NotFound:
-        abort(404, f"There is no customer {customer_id} that you may change.")
+        abort(404, _no_customer(customer_id))
     except PermissionDenied as error:
         abort(403, str(error))
     if updated["version"] == version:
-        flash("Nothing was changed.", "info")
+        flash(gettext("Nothing was changed."), "info")
     else:
-        flash(f"{updated['display_name']} was saved.", "success")
+        flash(gettext("%(name)s was saved.", name=updated["display_name"]), "success")
     return redirect(url_for("pages.customer", customer_id=customer_id))
 
 
@@ -141,13 +142,22 @@ def _readable(connection: Connection, actor: Actor, customer_id: int) -> Any:
     try:
         return host().customers.get(connection, actor, customer_id)
     except NotFound:
-        abort(404, f"There is no customer {customer_id} that you may change.")
+        abort(404, _no_customer(customer_id))
+
+
+def _no_customer(customer_id: int) -> str:
+    return gettext(
+        "There is no customer %(number)s that you may change.", number=customer_id
+    )
 
 
 def _posted_version() -> int:
     raw = request.form.get("version", "")
     if not raw.isdigit():
-        abort(400, "The form is missing the version it was read at; reload the page.")
+        abort(
+            400,
+            gettext("The form is missing the version it was read at; reload the page."),
+        )
     return int(raw)
 
 
@@ -199,7 +209,7 @@ def _render(
         version=version,
         owners=owners,
         kinds=cf.KINDS,
-        stages=cf.STAGES,
-        channels=cf.PREFERRED_CHANNELS,
+        stage_options=[(stage, term(stage)) for stage in cf.STAGES],
+        channel_options=[(channel, term(channel)) for channel in cf.PREFERRED_CHANNELS],
         labels=cf.LABELS,
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..contributions import FieldSpec, FieldType
 from ..entities import CHANNELS, LIFECYCLE_STAGES, CustomerKind
+from ..i18n import gettext, lazy_gettext
 from . import formatting
 
 ADDRESS_PARTS = ("street", "city", "region", "postcode", "country", "label")
@@ -26,17 +27,17 @@ _ADDRESS_KEY = re.compile(r"addr-(\d+)-(\w+)")
 
 #: Form names of the fields that are not custom fields, with their labels.
 LABELS = {
-    "kind": "Kind",
-    "name": "Name",
-    "emails": "E-mail addresses",
-    "phones": "Phone numbers",
-    "external_id": "External id",
-    "owner": "Owner",
-    "lifecycle_stage": "Stage",
-    "tags": "Tags",
-    "pref_language": "Preferred language",
-    "pref_channel": "Preferred channel",
-    "parent_id": "Parent organisation",
+    "kind": lazy_gettext("Kind"),
+    "name": lazy_gettext("Name"),
+    "emails": lazy_gettext("E-mail addresses"),
+    "phones": lazy_gettext("Phone numbers"),
+    "external_id": lazy_gettext("External id"),
+    "owner": lazy_gettext("Owner"),
+    "lifecycle_stage": lazy_gettext("Stage"),
+    "tags": lazy_gettext("Tags"),
+    "pref_language": lazy_gettext("Preferred language"),
+    "pref_channel": lazy_gettext("Preferred channel"),
+    "parent_id": lazy_gettext("Parent organisation"),
 }
 
 
@@ -187,7 +188,7 @@ def _parent(text: str, errors: dict[str, list[str]]) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        errors["parent_id"] = [f"{text!r} is not a customer number"]
+        errors["parent_id"] = [gettext("%(text)r is not a customer number", text=text)]
         return None
     return int(text)
 
@@ -212,13 +213,15 @@ def _form_to_input(spec: FieldSpec, raw: Any) -> Any:
         return None
     if spec.type is FieldType.INTEGER:
         if not re.fullmatch(r"[-+]?\d+", text):
-            raise ValueError(f"{text!r} is not a whole number")
+            raise ValueError(gettext("%(text)r is not a whole number", text=text))
         return int(text)
     if spec.type is FieldType.DATETIME:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a date and time") from None
+            raise ValueError(
+                gettext("%(text)r is not a date and time", text=text)
+            ) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=formatting.reader_zone())
         return moment.isoformat()
@@ -308,7 +311,7 @@ def differences(
         found.append(
             {
                 "key": "addresses",
-                "label": "Addresses",
+                "label": gettext("Addresses"),
                 "mine": my_addresses,
                 "saved": saved_addresses,
             }

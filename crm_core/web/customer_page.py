@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from .. import audit
 from ..contributions import CustomerPanel, FieldSpec
+from ..i18n import lazy_gettext
 from ..security import Actor, scope_clause
 from ..storage import schema
 from . import formatting
@@ -120,19 +121,19 @@ def team_names(connection: Connection, ids: Iterable[Any]) -> dict[int, str]:
 
 #: Labels of the audited core fields, in the order the history lists them.
 FIELD_LABELS = {
-    "name": "Name",
-    "kind": "Kind",
-    "external_id": "External id",
-    "emails": "E-mail addresses",
-    "phones": "Phone numbers",
-    "addresses": "Addresses",
-    "owner_id": "Owner",
-    "team_id": "Team",
-    "lifecycle_stage": "Stage",
-    "tags": "Tags",
-    "preferences": "Preferences",
-    "parent_id": "Parent organisation",
-    "deleted_at": "Deleted",
+    "name": lazy_gettext("Name"),
+    "kind": lazy_gettext("Kind"),
+    "external_id": lazy_gettext("External id"),
+    "emails": lazy_gettext("E-mail addresses"),
+    "phones": lazy_gettext("Phone numbers"),
+    "addresses": lazy_gettext("Addresses"),
+    "owner_id": lazy_gettext("Owner"),
+    "team_id": lazy_gettext("Team"),
+    "lifecycle_stage": lazy_gettext("Stage"),
+    "tags": lazy_gettext("Tags"),
+    "preferences": lazy_gettext("Preferences"),
+    "parent_id": lazy_gettext("Parent organisation"),
+    "deleted_at": lazy_gettext("Deleted"),
 }
 
 

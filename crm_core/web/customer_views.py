@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from ..auth import current_actor
 from ..contributions import FieldSpec, FieldType
 from ..customers import InvalidInput, NotFound
+from ..i18n import gettext, lazy_gettext
 from ..listing import (
     ListSpec,
     Page,
@@ -27,19 +28,25 @@ from .shell import host, pages
 
 #: Sortable columns of the list: (list field, heading).
 COLUMNS = (
-    ("display_name", "Name"),
-    ("kind", "Kind"),
-    ("email", "E-mail"),
-    ("phone", "Phone"),
-    ("owner_id", "Owner"),
-    ("lifecycle_stage", "Stage"),
+    ("display_name", lazy_gettext("Name")),
+    ("kind", lazy_gettext("Kind")),
+    ("email", lazy_gettext("E-mail")),
+    ("phone", lazy_gettext("Phone")),
+    ("owner_id", lazy_gettext("Owner")),
+    ("lifecycle_stage", lazy_gettext("Stage")),
 )
 CORE_FILTERS = ("kind", "lifecycle_stage", "owner_id")
 
 
 def require(actor: Actor, permission: str) -> None:
     if not actor.can(permission):
-        abort(403, f"Your role does not allow this (it needs '{permission}').")
+        abort(
+            403,
+            gettext(
+                "Your role does not allow this (it needs '%(permission)s').",
+                permission=permission,
+            ),
+        )
 
 
 @pages.route("/")
@@ -146,7 +153,13 @@ def customer(customer_id: int) -> Any:
         try:
             record = host().customers.get(connection, actor, customer_id)
         except NotFound:
-            abort(404, f"There is no customer {customer_id} that you may see.")
+            abort(
+                404,
+                gettext(
+                    "There is no customer %(number)s that you may see.",
+                    number=customer_id,
+                ),
+            )
         context = page_context(connection, actor, record)
     context["panels"] = customer_page.panels(record, actor)
     return render_template("crm/customers/detail.html", **context)

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..auth import csrf, log_in
+from ..i18n import N_, gettext
 from ..security import check_password, hash_password
 from ..storage import schema
 from .shell import host, pages, signed_in
 
-WRONG = "That e-mail address and password do not match an account that can sign in."
+WRONG = N_("That e-mail address and password do not match an account that can sign in.")
 
 
 @cache
@@ -59,7 +60,9 @@ def login() -> Any:
     user = _check_credentials(email, request.form.get("password", ""))
     if user is None:
         return (
-            render_template("crm/login.html", next=target, email=email, error=WRONG),
+            render_template(
+                "crm/login.html", next=target, email=email, error=gettext(WRONG)
+            ),
             401,
         )
     log_in(user["id"], user["session_epoch"])
@@ -92,5 +95,5 @@ def _check_credentials(email: str, password: str) -> dict[str, Any] | None:
 def logout() -> Response:
     """End this browser's session (the form carries the CSRF token)."""
     session.clear()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("pages.login"))

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BuildError
 
 from ..host import Host
+from ..i18n import gettext
 from ..security import Actor
 from . import formatting
 
@@ -85,7 +86,7 @@ def navigation(actor: Actor | None) -> list[dict[str, Any]]:
             continue
         entries.append(
             {
-                "label": item.label,
+                "label": gettext(str(item.label)),
                 "url": url,
                 "current": _is_current(item.endpoint, url),
             }

@@ -100,12 +100,13 @@ def test_hook_crm_migrations_upgrade_and_downgrade(
         "acme", crm_migrations=lambda: MigrationSource("acme", acme_migrations)
     )
     host = host_with(plugin)
-    assert [s.owner for s in host.migration_sources()] == ["core", "acme"]
+    owners = [s.owner for s in host.migration_sources()]
+    assert owners[0] == "core" and owners[-1] == "acme"
     assert host.pending_migrations() == ["acme"]
     host.upgrade()
     tables = inspect(host.db.engine).get_table_names()
     assert "acme_widget" in tables and "acme_alembic_version" in tables
-    migrations.downgrade(host.db, host.migration_sources()[1])
+    migrations.downgrade(host.db, host.migration_sources()[-1])
     assert "acme_widget" not in inspect(host.db.engine).get_table_names()
 
 
@@ -450,3 +451,13 @@ def test_hook_crm_api_blueprints_are_mounted_and_documented(
     assert client.get("/api/v1/acme/ping").status_code == 401
     spec = client.get("/api/v1/openapi.json", headers=headers).get_json()
     assert "/api/v1/acme/ping" in spec["paths"]
+
+
+def test_hook_crm_host_started_gets_every_new_host(host_with, crm_temp_plugin):
+    """Each host made tells the plugins, once, after its services exist."""
+    seen = []
+    plugin = crm_temp_plugin(
+        "acme", crm_host_started=lambda host: seen.append(host.customers is not None)
+    )
+    host_with(plugin)
+    assert seen == [True]

@@ -101,7 +101,7 @@ def test_unmet_dependency_fails_its_dependents():
     child = make_plugin("child", requires=("core", "base"))
     pm = manager(base, child)
     status = {s.name: s for s in pm.report()}
-    assert "needs hook API >=7, this host provides 1.0" in status["base"].reason
+    assert "needs hook API >=7, this host provides 1.1" in status["base"].reason
     assert status["child"].status == "failed"
     assert "plugin 'base', which is failed" in status["child"].reason
 
@@ -112,7 +112,7 @@ def test_unknown_hook_name_is_rejected_naming_plugin_and_range():
     pm = manager(plugin)
     reason = {s.name: s for s in pm.report()}["typo"].reason
     assert "unknown hook(s) crm_permisions" in reason
-    assert "supports hook API >=1,<2, this host provides 1.0" in reason
+    assert "supports hook API >=1,<2, this host provides 1.1" in reason
 
 
 def test_bad_hook_signature_is_rejected():
